@@ -1,0 +1,51 @@
+# AI Engineer Path. The two commands most people need:
+#   make lab    set everything up (first time only) and open the course in JupyterLab
+#   make test   set everything up (first time only) and run every test, notebooks included
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Notebook workers in parallel (one per core). Each gets one thread, so they do not fight over cores.
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+PORT ?= 8888
+LAB_ARGS ?=
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export MPLBACKEND ?= Agg
+
+.PHONY: setup lab test test-fast notebooks exercises clean help
+
+help:
+	@echo "make lab    - set up (first time) and open the course in JupyterLab"
+	@echo "make test   - set up (first time) and run all tests, notebooks included"
+	@echo "make test-fast - unit and hygiene tests only (no notebook execution)"
+	@echo "make exercises - regenerate exercises/ from solutions/"
+	@echo "make clean  - remove the virtual environment and caches"
+
+setup: $(STAMP)
+
+# Re-runs only when the lock or the project file changes.
+$(STAMP): requirements-lock.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lock.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+	@echo "Set up in $(VENV). Check it with: $(BIN)/aipath doctor"
+
+lab: $(STAMP)
+	MPLBACKEND= $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT) $(ROOT_FLAG) $(LAB_ARGS) notebooks/00_start/01_welcome.ipynb
+
+test: $(STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope --nbval-lax tests notebooks solutions exercises
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n $(WORKERS) tests
+
+exercises: $(STAMP)
+	$(BIN)/aipath assign
+
+clean:
+	rm -rf $(VENV) .pytest_cache reports

@@ -1,0 +1,94 @@
+"""Notebook set-up: seeds, device, plotting defaults, and the Colab install line."""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import sys
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def device() -> Any:
+    """The best device for PyTorch here: ``cuda``, then Apple's ``mps``, else ``cpu``.
+
+    Returns a ``torch.device``. Every notebook uses this one function, so the same code runs on a laptop
+    CPU and on a GPU.
+    """
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy, and PyTorch / TensorFlow when they are already imported."""
+    random.seed(seed)
+    np.random.seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    if "torch" in sys.modules:
+        import torch
+
+        torch.manual_seed(seed)  # Seeds every device, CUDA included.
+    if "tensorflow" in sys.modules or "keras" in sys.modules:
+        import keras
+
+        keras.utils.set_random_seed(seed)
+
+
+def _plot_defaults() -> None:
+    import matplotlib as mpl
+
+    mpl.rcParams.update({
+        "figure.figsize": (7.0, 4.0),
+        "figure.dpi": 100,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "image.cmap": "viridis",
+    })
+
+
+def setup(seed: int = 0, quiet: bool = False) -> str:
+    """Prepare a notebook: seed every generator, set plotting defaults, pick the device.
+
+    Call it after importing torch or TensorFlow, so that they are seeded too. Prints (unless ``quiet``)
+    and returns one line with the versions and the device.
+    """
+    seed_everything(seed)
+    _plot_defaults()
+    parts = [f"aipath {_version('aipath') or 'dev'}", f"Python {platform.python_version()}",
+             f"numpy {np.__version__}"]
+    if "torch" in sys.modules:
+        import torch
+
+        threads = os.environ.get("OMP_NUM_THREADS")
+        if threads and threads.isdigit():
+            torch.set_num_threads(int(threads))
+        parts.append(f"torch {torch.__version__}")
+        parts.append(f"device {device()}")
+    if "tensorflow" in sys.modules:
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        parts.append(f"tensorflow {tf.__version__} ({'GPU' if gpus else 'CPU'})")
+    parts.append(f"seed {seed}")
+    line = " | ".join(parts)
+    if not quiet:
+        print(line)
+    return line
