@@ -2,6 +2,7 @@
 #   make lab    set everything up (first time only) and open the course in JupyterLab
 #   make test   set everything up (first time only) and run every test, notebooks included
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -30,7 +31,9 @@ setup: $(STAMP)
 # Re-runs only when the lock or the project file changes.
 $(STAMP): requirements-lock.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lock.txt
+	@echo "Installing the locked packages into $(VENV) (a few minutes the first time)..."
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lock.txt 2>&1 \
+	  | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 	@echo "Set up in $(VENV). Check it with: $(BIN)/aipath doctor"

@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_setup_seeds_numpy_and_torch_and_reports_device() -> None:
     import torch
 
-    line = aipath.setup(seed=123, quiet=True)
+    aipath.setup(seed=123, quiet=True)
+    line = aipath.summary_line(seed=123)
     a, ta = np.random.rand(3), torch.rand(3)
     aipath.setup(seed=123, quiet=True)
     assert np.array_equal(a, np.random.rand(3)) and torch.equal(ta, torch.rand(3))

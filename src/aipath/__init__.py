@@ -10,7 +10,7 @@ from importlib import metadata as _metadata
 
 from . import data
 from ._paths import cache_dir, repo_root
-from ._setup import device, seed_everything, setup
+from ._setup import device, seed_everything, setup, summary_line
 from .checks import Checker
 
 try:
@@ -18,4 +18,4 @@ try:
 except _metadata.PackageNotFoundError:  # Running from a source tree that is not installed.
     __version__ = "0.0.0+source"
 
-__all__ = ["Checker", "data", "setup", "device", "seed_everything", "repo_root", "cache_dir", "__version__"]
+__all__ = ["Checker", "data", "setup", "summary_line", "device", "seed_everything", "repo_root", "cache_dir", "__version__"]

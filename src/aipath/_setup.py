@@ -64,31 +64,38 @@ def _plot_defaults() -> None:
     })
 
 
-def setup(seed: int = 0, quiet: bool = False) -> str:
-    """Prepare a notebook: seed every generator, set plotting defaults, pick the device.
-
-    Call it after importing torch or TensorFlow, so that they are seeded too. Prints (unless ``quiet``)
-    and returns one line with the versions and the device.
-    """
-    seed_everything(seed)
-    _plot_defaults()
+def summary_line(seed: int | None = None) -> str:
+    """One line with the versions that matter and the device, e.g. for a run's log."""
     parts = [f"aipath {_version('aipath') or 'dev'}", f"Python {platform.python_version()}",
              f"numpy {np.__version__}"]
     if "torch" in sys.modules:
         import torch
 
-        threads = os.environ.get("OMP_NUM_THREADS")
-        if threads and threads.isdigit():
-            torch.set_num_threads(int(threads))
-        parts.append(f"torch {torch.__version__}")
-        parts.append(f"device {device()}")
+        parts += [f"torch {torch.__version__}", f"device {device()}"]
     if "tensorflow" in sys.modules:
         import tensorflow as tf
 
         gpus = tf.config.list_physical_devices("GPU")
         parts.append(f"tensorflow {tf.__version__} ({'GPU' if gpus else 'CPU'})")
-    parts.append(f"seed {seed}")
-    line = " | ".join(parts)
+    if seed is not None:
+        parts.append(f"seed {seed}")
+    return " | ".join(parts)
+
+
+def setup(seed: int = 0, quiet: bool = False) -> None:
+    """Prepare a notebook: seed every generator, set plotting defaults, pick the device.
+
+    Call it after importing torch or TensorFlow, so that they are seeded too. Prints one line with the
+    versions and the device (unless ``quiet``). Under ``OMP_NUM_THREADS`` (set when notebooks run side by
+    side) torch uses that many threads.
+    """
+    seed_everything(seed)
+    _plot_defaults()
+    if "torch" in sys.modules:
+        import torch
+
+        threads = os.environ.get("OMP_NUM_THREADS", "")
+        if threads.isdigit() and int(threads) > 0:
+            torch.set_num_threads(int(threads))
     if not quiet:
-        print(line)
-    return line
+        print(summary_line(seed))
