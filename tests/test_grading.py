@@ -55,7 +55,10 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str,
     _save(folder, "alice_solution", _written(SOLUTION, "Because the test set shows how it does on new data."))
     _save(folder, "bob_untouched", EXERCISE)
     _save(folder, "carol_invalid_json", '{"cells": [ this is not json')
-    _save(folder, "dan_infinite_loop", _with_cell(SOLUTION, "while True:\n    pass"))
+    looping = copy.deepcopy(SOLUTION)
+    for cell in looping.cells:  # The answer to q2 never returns: its check cell is interrupted.
+        cell.source = cell.source.replace("    return {name: float(share)", "    while True:\n        pass\n    return {name: float(share)")
+    _save(folder, "dan_infinite_loop", looping)
     _save(folder, "erin_exception", _with_cell(SOLUTION, "raise ValueError('boom')"))
     _save(folder, "frank_sys_exit", _with_cell(SOLUTION, "import sys\nsys.exit(3)"))
     _save(folder, "gina_kernel_dies", _with_cell(SOLUTION, "import os\nos._exit(1)", at=len(SOLUTION.cells) - 6))
@@ -84,7 +87,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str,
 
     out = folder.parent / "grades.csv"
     result = subprocess.run(
-        [sys.executable, "-m", "aipath.cli", "grade", str(folder), "--out", str(out), "--time-limit", "30", "--jobs", "2"],
+        [sys.executable, "-m", "aipath.cli", "grade", str(folder), "--out", str(out), "--time-limit", "240", "--cell-timeout", "15", "--jobs", "2"],
         capture_output=True, text=True, cwd=ROOT, timeout=900, env={**os.environ, "AIPATH_STRICT": "1"})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "summary in" in result.stdout
@@ -126,7 +129,8 @@ def test_every_broken_submission_gets_a_row_with_a_reason(graded) -> None:
     carol = graded["carol_invalid_json"]
     assert carol[0]["status"] == "invalid" and "not a readable notebook" in carol[0]["error"]
     dan = by_q(graded["dan_infinite_loop"])
-    assert dan["q1"]["status"] == "not run" and "time limit of 30 s" in dan["q1"]["error"]
+    assert dan["q2"]["status"] == "not run" and "per-cell limit of 15 s" in dan["q2"]["error"]
+    assert dan["q1"]["status"] == "pass" and dan["q3"]["status"] == "pass", "the loop costs only its own task"
     gina = by_q(graded["gina_kernel_dies"])
     assert gina["q4"]["status"] == "not run" and "kernel died" in gina["q4"]["error"]
     assert gina["q1"]["status"] == "pass", "checks that ran before the crash keep their points"
@@ -154,3 +158,11 @@ def test_expected_exercise_rejects_another_one(tmp_path: Path) -> None:
     nbformat.write(other, path)
     rows = grading.grade_notebook(path, "zoe", ROOT, expected=LESSON)
     assert rows[0].status == "wrong notebook" and "expected '00_start/01_welcome'" in rows[0].error
+
+
+def test_notebook_time_limit_kills_the_kernel_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "01_welcome.ipynb"
+    nbformat.write(_with_cell(SOLUTION, "while True:\n    pass"), path)
+    rows = grading.grade_notebook(path, "dan", ROOT, time_limit=20, cell_timeout=600)
+    assert {r.status for r in rows if r.question != "q5"} == {"not run"}
+    assert all("time limit of 20 s reached" in r.error for r in rows if r.status == "not run")

@@ -226,8 +226,11 @@ def grade_notebook(path: Path, student: str, root: Path, *, time_limit: float = 
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     answers = written_answers(submission)
-    why_missing = stopped or ("; ".join(outcome.get("errors", [])[:1]) if outcome.get("dead") else "") \
-        or "the check did not run"
+    errors = outcome.get("errors", [])
+    interrupted = any(e.startswith("KeyboardInterrupt") for e in errors)
+    why_missing = (stopped or (errors[0] if outcome.get("dead") and errors else "")
+                   or (f"a cell ran past the per-cell limit of {cell_timeout} s and was interrupted"
+                       if interrupted else "the check did not run"))
     return [_row(student, lesson_id, q, results.get(q.id), answers, why_missing) for q in graded]
 
 
