@@ -59,3 +59,22 @@ def test_wheel_carries_the_manifest(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "aipath/manifest.json" in names and "aipath/data.py" in names
     assert not any(name.startswith("datasets/") for name in names), "data files must not go into the wheel"
+
+
+def test_mnist_cnn_recipe_learns() -> None:
+    """The project's CNN: its size, its input convention, and a short run that clearly learns."""
+    import torch
+
+    from aipath import models
+
+    model = models.mnist_cnn()
+    assert sum(p.numel() for p in model.parameters()) == 29_178
+    x_train, y_train, x_test, y_test = aipath.data.load_mnist()
+    x = models.mnist_tensor(x_train[:3000])
+    assert x.shape == (3000, 1, 28, 28) and abs(x.mean().item()) < 0.1
+    calls: list[int] = []
+    trained = models.train_mnist_cnn(x, torch.from_numpy(y_train[:3000]).long(), epochs=2, batch_size=32, max_lr=0.1,
+                                     callback=lambda m, step: calls.append(step))
+    assert len(calls) == 8 and not trained.training
+    acc = models.accuracy(trained, models.mnist_tensor(x_test[:2000]), torch.from_numpy(y_test[:2000]).long())
+    assert acc >= 0.9, f"3,000 images for 2 epochs should give at least 90%, got {acc:.3f}"

@@ -1,0 +1,140 @@
+"""Models that later lessons build on, so that no notebook depends on a file another notebook left behind.
+
+The MNIST CNN here is the recipe taught in ``notebooks/04_mnist_project/02_cnn_pytorch.ipynb``; lessons that
+*use* a trained digit model (error analysis, export, serving, monitoring) get it from
+:func:`trained_mnist_cnn`, which trains it once (about a minute on a laptop CPU, seconds on a GPU) and caches
+the weights and their metrics in the user cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._paths import cache_dir
+
+#: Bump when the recipe changes, so that stale cached weights are not reused.
+MNIST_CNN_VERSION = 1
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+
+
+def mnist_cnn() -> Any:
+    """The 29k-parameter CNN of the MNIST project (untrained): stride-2 conv, batch norm, pooling, linear."""
+    from torch import nn
+
+    def block(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
+        return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out),
+                             nn.ReLU(inplace=True))
+
+    return nn.Sequential(block(1, 16, 2), block(16, 32), nn.MaxPool2d(2), block(32, 64), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(64 * 3 * 3, 10))
+
+
+def mnist_tensor(images: np.ndarray, device: Any = "cpu") -> Any:
+    """uint8 images (n, 28, 28) -> normalised float tensor (n, 1, 28, 28), channels-last, on ``device``."""
+    import torch
+
+    x = torch.from_numpy(np.ascontiguousarray(images)).float().div_(255).sub_(MNIST_MEAN).div_(MNIST_STD)
+    return x.unsqueeze(1).to(device).contiguous(memory_format=torch.channels_last)
+
+
+def train_mnist_cnn(x: Any, y: Any, *, epochs: int = 3, batch_size: int = 128, max_lr: float = 0.4,
+                    seed: int = 0, callback: Callable[[Any, int], None] | None = None,
+                    evals_per_epoch: int = 4) -> Any:
+    """Train :func:`mnist_cnn` with the project's recipe: one-cycle SGD (Nesterov), label smoothing 0.1.
+
+    ``x`` comes from :func:`mnist_tensor`, ``y`` is a long tensor on the same device. ``callback(model, step)``
+    is called ``evals_per_epoch`` times per epoch (the model is in training mode; restore it if you change it).
+    """
+    import torch
+    import torch.nn.functional as F
+
+    torch.manual_seed(seed)
+    model = mnist_cnn().to(x.device, memory_format=torch.channels_last)
+    steps = len(x) // batch_size
+    optimizer = torch.optim.SGD(model.parameters(), lr=max_lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=epochs * steps,
+                                                   pct_start=0.25)
+    generator = torch.Generator().manual_seed(seed)
+    model.train()
+    step = 0
+    for _ in range(epochs):
+        order = torch.randperm(len(x), generator=generator).to(x.device)
+        for i in range(steps):
+            idx = order[i * batch_size:(i + 1) * batch_size]
+            loss = F.cross_entropy(model(x[idx]), y[idx], label_smoothing=0.1)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            step += 1
+            if callback is not None and (i + 1) % max(1, steps // evals_per_epoch) == 0:
+                callback(model, step)
+    model.eval()
+    return model
+
+
+def accuracy(model: Any, x: Any, y: Any, batch: int = 2000) -> float:
+    """Share of correct predictions, in evaluation mode, without gradients."""
+    import torch
+
+    model.eval()
+    with torch.no_grad():
+        correct = sum((model(x[i:i + batch]).argmax(1) == y[i:i + batch]).sum().item()
+                      for i in range(0, len(x), batch))
+    return correct / len(x)
+
+
+def trained_mnist_cnn(device: Any = None, quiet: bool = False) -> tuple[Any, dict[str, Any]]:
+    """The project's MNIST CNN trained on all 60,000 training images, and its metrics.
+
+    Trained on first use (seeded) and cached in ``<cache>/models/``; later calls load it in a fraction of a
+    second. Returns ``(model in eval mode on device, {"test_accuracy": ..., "version": ..., ...})``.
+    """
+    import torch
+
+    from . import data
+    from ._setup import device as best_device
+
+    device = device or best_device()
+    folder = cache_dir() / "models"
+    weights = folder / f"mnist_cnn_v{MNIST_CNN_VERSION}.pt"
+    metrics_file = weights.with_suffix(".json")
+    model = mnist_cnn()
+    if weights.is_file() and metrics_file.is_file():
+        try:
+            model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+            metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+            return model.to(device, memory_format=torch.channels_last).eval(), metrics
+        except (OSError, RuntimeError, ValueError):
+            pass  # A damaged cache is rebuilt below.
+    if not quiet:
+        print("Training the MNIST CNN once (about a minute on a CPU); later calls load it from the cache.")
+    x_train, y_train, x_test, y_test = data.load_mnist()
+    x, y = mnist_tensor(x_train, device), torch.from_numpy(y_train).long().to(device)
+    model = train_mnist_cnn(x, y)
+    test_acc = accuracy(model, mnist_tensor(x_test, device), torch.from_numpy(y_test).long().to(device))
+    metrics = {"version": MNIST_CNN_VERSION, "test_accuracy": test_acc, "train_images": len(x_train),
+               "recipe": "notebooks/04_mnist_project/02_cnn_pytorch.ipynb", "mean": MNIST_MEAN, "std": MNIST_STD}
+    folder.mkdir(parents=True, exist_ok=True)
+    _atomic_write(weights, lambda path: torch.save({k: v.cpu() for k, v in model.state_dict().items()}, path))
+    _atomic_write(metrics_file, lambda path: Path(path).write_text(json.dumps(metrics, indent=2), encoding="utf-8"))
+    return model, metrics
+
+
+def _atomic_write(target: Path, write: Callable[[str], Any]) -> None:
+    """Write through a temporary file and rename, so parallel notebooks never read half a file."""
+    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".")
+    os.close(handle)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
