@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import zipfile
@@ -78,3 +79,13 @@ def test_mnist_cnn_recipe_learns() -> None:
     assert len(calls) == 8 and not trained.training
     acc = models.accuracy(trained, models.mnist_tensor(x_test[:2000]), torch.from_numpy(y_test[:2000]).long())
     assert acc >= 0.9, f"3,000 images for 2 epochs should give at least 90%, got {acc:.3f}"
+
+
+def test_setup_limits_tensorflow_threads_like_torch() -> None:
+    code = ("import tensorflow as tf, keras, aipath; aipath.setup(seed=0, quiet=True); "
+            "print(tf.config.threading.get_intra_op_parallelism_threads(), "
+            "tf.config.threading.get_inter_op_parallelism_threads())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "OMP_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["1", "1"]

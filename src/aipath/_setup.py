@@ -82,20 +82,33 @@ def summary_line(seed: int | None = None) -> str:
     return " | ".join(parts)
 
 
+def _limit_threads(n: int) -> None:
+    """Use ``n`` threads in torch and TensorFlow (when imported), so parallel notebooks do not fight."""
+    if "torch" in sys.modules:
+        import torch
+
+        torch.set_num_threads(n)
+    if "tensorflow" in sys.modules:
+        import tensorflow as tf
+
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(n)
+            tf.config.threading.set_inter_op_parallelism_threads(n)
+        except RuntimeError:
+            pass  # TensorFlow already ran an op: its thread pools are fixed for this process.
+
+
 def setup(seed: int = 0, quiet: bool = False) -> None:
     """Prepare a notebook: seed every generator, set plotting defaults, pick the device.
 
     Call it after importing torch or TensorFlow, so that they are seeded too. Prints one line with the
     versions and the device (unless ``quiet``). Under ``OMP_NUM_THREADS`` (set when notebooks run side by
-    side) torch uses that many threads.
+    side) torch and TensorFlow use that many threads.
     """
     seed_everything(seed)
     _plot_defaults()
-    if "torch" in sys.modules:
-        import torch
-
-        threads = os.environ.get("OMP_NUM_THREADS", "")
-        if threads.isdigit() and int(threads) > 0:
-            torch.set_num_threads(int(threads))
+    threads = os.environ.get("OMP_NUM_THREADS", "")
+    if threads.isdigit() and int(threads) > 0:
+        _limit_threads(int(threads))
     if not quiet:
         print(summary_line(seed))
