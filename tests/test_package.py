@@ -89,3 +89,27 @@ def test_setup_limits_tensorflow_threads_like_torch() -> None:
                          env={**os.environ, "OMP_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"})
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["1", "1"]
+
+
+def test_trained_mnist_cnn_is_built_once_then_cached(tmp_path: Path, monkeypatch) -> None:
+    """The caching logic, with the minute of real training replaced by a quick stand-in."""
+    from aipath import models
+
+    monkeypatch.setenv("AIPATH_CACHE", str(tmp_path))
+    calls: list[int] = []
+
+    def quick_train(x, y, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        calls.append(len(x))
+        return models.mnist_cnn().to(memory_format=__import__("torch").channels_last).eval()
+
+    monkeypatch.setattr(models, "train_mnist_cnn", quick_train)
+    model, metrics = models.trained_mnist_cnn(device="cpu", quiet=True)
+    assert calls == [60000] and metrics["version"] == models.MNIST_CNN_VERSION
+    assert 0 <= metrics["test_accuracy"] <= 1
+    again, metrics_again = models.trained_mnist_cnn(device="cpu", quiet=True)
+    assert calls == [60000], "the second call must load from the cache, not train"
+    assert metrics_again == metrics and not again.training
+    weights = tmp_path / "models" / f"mnist_cnn_v{models.MNIST_CNN_VERSION}.pt"
+    weights.write_bytes(b"damaged")
+    models.trained_mnist_cnn(device="cpu", quiet=True)
+    assert len(calls) == 2, "a damaged cache is rebuilt"

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -104,28 +105,58 @@ def trained_mnist_cnn(device: Any = None, quiet: bool = False) -> tuple[Any, dic
 
     device = device or best_device()
     folder = cache_dir() / "models"
-    weights = folder / f"mnist_cnn_v{MNIST_CNN_VERSION}.pt"
-    metrics_file = weights.with_suffix(".json")
-    model = mnist_cnn()
-    if weights.is_file() and metrics_file.is_file():
-        try:
-            model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-            metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
-            return model.to(device, memory_format=torch.channels_last).eval(), metrics
-        except (OSError, RuntimeError, ValueError):
-            pass  # A damaged cache is rebuilt below.
-    if not quiet:
-        print("Training the MNIST CNN once (about a minute on a CPU); later calls load it from the cache.")
-    x_train, y_train, x_test, y_test = data.load_mnist()
-    x, y = mnist_tensor(x_train, device), torch.from_numpy(y_train).long().to(device)
-    model = train_mnist_cnn(x, y)
-    test_acc = accuracy(model, mnist_tensor(x_test, device), torch.from_numpy(y_test).long().to(device))
-    metrics = {"version": MNIST_CNN_VERSION, "test_accuracy": test_acc, "train_images": len(x_train),
-               "recipe": "notebooks/04_mnist_project/02_cnn_pytorch.ipynb", "mean": MNIST_MEAN, "std": MNIST_STD}
     folder.mkdir(parents=True, exist_ok=True)
-    _atomic_write(weights, lambda path: torch.save({k: v.cpu() for k, v in model.state_dict().items()}, path))
-    _atomic_write(metrics_file, lambda path: Path(path).write_text(json.dumps(metrics, indent=2), encoding="utf-8"))
-    return model, metrics
+    weights = folder / f"mnist_cnn_v{MNIST_CNN_VERSION}.pt"
+    with _exclusive(folder / f"mnist_cnn_v{MNIST_CNN_VERSION}.lock"):  # Parallel notebooks train it once.
+        cached = _load_cached(weights)
+        if cached is not None:
+            model, metrics = cached
+            return model.to(device, memory_format=torch.channels_last).eval(), metrics
+        if not quiet:
+            print("Training the MNIST CNN once (about a minute on a CPU); later calls load it from the cache.")
+        x_train, y_train, x_test, y_test = data.load_mnist()
+        x, y = mnist_tensor(x_train, device), torch.from_numpy(y_train).long().to(device)
+        model = train_mnist_cnn(x, y)
+        test_acc = accuracy(model, mnist_tensor(x_test, device), torch.from_numpy(y_test).long().to(device))
+        metrics = {"version": MNIST_CNN_VERSION, "test_accuracy": test_acc, "train_images": len(x_train),
+                   "recipe": "notebooks/04_mnist_project/02_cnn_pytorch.ipynb", "mean": MNIST_MEAN,
+                   "std": MNIST_STD}
+        state = {k: v.cpu() for k, v in model.state_dict().items()}
+        _atomic_write(weights.with_suffix(".json"),
+                      lambda path: Path(path).write_text(json.dumps(metrics, indent=2), encoding="utf-8"))
+        _atomic_write(weights, lambda path: torch.save(state, path))  # Written last: it marks completion.
+    return model.eval(), metrics
+
+
+def _load_cached(weights: Path) -> tuple[Any, dict[str, Any]] | None:
+    """The cached model and metrics, or None when absent or damaged (then it is rebuilt)."""
+    import torch
+
+    metrics_file = weights.with_suffix(".json")
+    if not (weights.is_file() and metrics_file.is_file()):
+        return None
+    try:
+        model = mnist_cnn()
+        model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+        return model, json.loads(metrics_file.read_text(encoding="utf-8"))
+    except Exception:  # Truncated, corrupt or foreign file: any failure to load means rebuild.
+        return None
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on a file (POSIX); elsewhere, no lock."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: two notebooks may both train; the atomic writes keep the cache sound.
+        yield
+        return
+    with open(lock_path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _atomic_write(target: Path, write: Callable[[str], Any]) -> None:
