@@ -73,6 +73,9 @@ def test_mnist_cnn_recipe_learns() -> None:
     x_train, y_train, x_test, y_test = aipath.data.load_mnist()
     x = models.mnist_tensor(x_train[:3000])
     assert x.shape == (3000, 1, 28, 28) and abs(x.mean().item()) < 0.1
+    floats = x_train[:5].astype(np.float32)
+    models.mnist_tensor(floats)
+    assert np.array_equal(floats, x_train[:5]), "mnist_tensor must not change the caller's array"
     calls: list[int] = []
     trained = models.train_mnist_cnn(x, torch.from_numpy(y_train[:3000]).long(), epochs=2, batch_size=32, max_lr=0.1,
                                      callback=lambda m, step: calls.append(step))

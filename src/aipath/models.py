@@ -41,7 +41,7 @@ def mnist_tensor(images: np.ndarray, device: Any = "cpu") -> Any:
     """uint8 images (n, 28, 28) -> normalised float tensor (n, 1, 28, 28), channels-last, on ``device``."""
     import torch
 
-    x = torch.from_numpy(np.ascontiguousarray(images)).float().div_(255).sub_(MNIST_MEAN).div_(MNIST_STD)
+    x = torch.tensor(images, dtype=torch.float32).div_(255).sub_(MNIST_MEAN).div_(MNIST_STD)  # A copy.
     return x.unsqueeze(1).to(device).contiguous(memory_format=torch.channels_last)
 
 
