@@ -82,6 +82,9 @@ def test_mnist_cnn_recipe_learns() -> None:
     assert len(calls) == 8 and not trained.training
     acc = models.accuracy(trained, models.mnist_tensor(x_test[:2000]), torch.from_numpy(y_test[:2000]).long())
     assert acc >= 0.9, f"3,000 images for 2 epochs should give at least 90%, got {acc:.3f}"
+    trained.train()
+    models.accuracy(trained, models.mnist_tensor(x_test[:10]), torch.from_numpy(y_test[:10]).long())
+    assert trained.training, "accuracy() must give the model back in the mode it found it"
 
 
 def test_setup_limits_tensorflow_threads_like_torch() -> None:

@@ -51,7 +51,7 @@ def train_mnist_cnn(x: Any, y: Any, *, epochs: int = 3, batch_size: int = 128, m
     """Train :func:`mnist_cnn` with the project's recipe: one-cycle SGD (Nesterov), label smoothing 0.1.
 
     ``x`` comes from :func:`mnist_tensor`, ``y`` is a long tensor on the same device. ``callback(model, step)``
-    is called ``evals_per_epoch`` times per epoch (the model is in training mode; restore it if you change it).
+    is called ``evals_per_epoch`` times per epoch (the model is in training mode; :func:`accuracy` keeps it so).
     """
     import torch
     import torch.nn.functional as F
@@ -82,13 +82,15 @@ def train_mnist_cnn(x: Any, y: Any, *, epochs: int = 3, batch_size: int = 128, m
 
 
 def accuracy(model: Any, x: Any, y: Any, batch: int = 2000) -> float:
-    """Share of correct predictions, in evaluation mode, without gradients."""
+    """Share of correct predictions, in evaluation mode, without gradients; the model's mode is restored."""
     import torch
 
+    was_training = model.training
     model.eval()
     with torch.no_grad():
         correct = sum((model(x[i:i + batch]).argmax(1) == y[i:i + batch]).sum().item()
                       for i in range(0, len(x), batch))
+    model.train(was_training)
     return correct / len(x)
 
 
