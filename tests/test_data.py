@@ -64,6 +64,11 @@ def test_tabular_shapes_and_quirks() -> None:
     sms = data.load_sms_spam()
     assert sms.shape == (5574, 2), "QUOTE_NONE must keep all 5574 messages"
     assert sms["label"].value_counts().to_dict() == {"ham": 4827, "spam": 747}
+    train, test = data.sms_spam_split()
+    assert (len(train), len(test)) == (4459, 1115)
+    assert train["spam"].sum() == 598 and test["spam"].sum() == 149
+    again, _ = data.sms_spam_split()
+    assert again.equals(train), "the split must be the same on every call"
     assert len(data.load_tiny_shakespeare()) == 1115394
     restaurants = data.load_restaurant_ratings()
     assert restaurants.ratings.shape == (1161, 5) and restaurants.places.shape == (130, 21)
