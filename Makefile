@@ -10,6 +10,7 @@ STAMP := $(VENV)/.installed
 # Notebook workers in parallel (one per core). Each gets one thread, so they do not fight over cores.
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 PORT ?= 8888
+SERVE_PORT ?= 8000
 LAB_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
@@ -17,12 +18,13 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export MPLBACKEND ?= Agg
 
-.PHONY: setup lab test test-fast notebooks exercises clean help
+.PHONY: setup lab test test-fast notebooks exercises clean help serve digits-image browser
 
 help:
 	@echo "make lab    - set up (first time) and open the course in JupyterLab"
 	@echo "make test   - set up (first time) and run all tests, notebooks included"
 	@echo "make test-fast - unit and hygiene tests only (no notebook execution)"
+	@echo "make serve  - start the digits service and its drawing page on http://127.0.0.1:$(SERVE_PORT)"
 	@echo "make exercises - regenerate exercises/ from solutions/"
 	@echo "make clean  - remove the virtual environment and caches"
 
@@ -41,11 +43,33 @@ $(STAMP): requirements-lock.txt pyproject.toml
 lab: $(STAMP)
 	MPLBACKEND= $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT) $(ROOT_FLAG) $(LAB_ARGS) notebooks/00_start/01_welcome.ipynb
 
-test: $(STAMP)
+test: $(STAMP) browser
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope --nbval-lax tests notebooks solutions exercises
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n $(WORKERS) tests
+
+# The digits service (notebooks/05_mlops) with its page to draw on. The model is built on first use (~1 min).
+serve: $(STAMP)
+	cd services/digits && $(CURDIR)/$(BIN)/uvicorn app:app --host 127.0.0.1 --port $(SERVE_PORT)
+
+# Its container image: copies the course's ONNX model next to the Dockerfile, then builds (needs a Docker engine).
+digits-image: $(STAMP)
+	mkdir -p services/digits/model
+	$(BIN)/python -c "import shutil; from aipath.models import digits_onnx; p, _ = digits_onnx(); \
+	  shutil.copy(p, 'services/digits/model/digits.onnx'); shutil.copy(p.with_suffix('.json'), 'services/digits/model/digits.json')"
+	docker build -t aipath/digits:latest services/digits
+
+# The browser test of the digits page drives Debian's Chromium (a test tool's own browser download needs the
+# internet). Installed here when missing and we may; otherwise the test says how to install it.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Chromium for the browser test..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null) \
+	      || echo "Could not install Chromium; the browser test will be skipped."; \
+	  else echo "Chromium is not installed (sudo apt-get install chromium); the browser test will be skipped."; fi; \
+	fi
 
 exercises: $(STAMP)
 	$(BIN)/aipath assign

@@ -8,7 +8,10 @@ run without error; outputs are not compared). Each notebook's wall time is summe
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
+import time
+import uuid
 from collections import defaultdict
 from pathlib import Path
 
@@ -26,6 +29,21 @@ _over_budget: list[str] = []
 def pytest_configure(config: pytest.Config) -> None:
     # Exercise progress written while the suite runs goes to a scratch folder, not the user's real log.
     os.environ.setdefault("AIPATH_DATA", tempfile.mkdtemp(prefix="aipath-test-data-"))
+    # Servers started through aipath.servers carry this id, so the run can prove none outlived its notebook.
+    os.environ.setdefault("AIPATH_TEST_RUN", uuid.uuid4().hex)
+
+
+def leftover_servers(run_id: str) -> dict[int, str]:
+    """Processes started by aipath.servers during this run that are still alive: {pid: command line}."""
+    marker = f"AIPATH_SERVER_OF={run_id}".encode()
+    found: dict[int, str] = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if marker in (proc / "environ").read_bytes().split(b"\0"):
+                found[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # Gone already, or not ours to read.
+    return found
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -47,8 +65,11 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if not _times or hasattr(session.config, "workerinput"):
-        return  # Only the main process (or the xdist controller) writes the report.
+    if hasattr(session.config, "workerinput"):
+        return  # Only the main process (or the xdist controller) checks and reports.
+    _check_no_server_left(session)
+    if not _times:
+        return
     for path, seconds in _times.items():
         if seconds > BUDGET_SECONDS:
             _over_budget.append(path)
@@ -63,7 +84,33 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+_left_behind: dict[int, str] = {}
+
+
+def _check_no_server_left(session: pytest.Session) -> None:
+    """Fail the run when a server started by a notebook or test is still running after everything ended."""
+    run_id = os.environ.get("AIPATH_TEST_RUN")
+    if not run_id or not Path("/proc").is_dir():
+        return
+    deadline = time.monotonic() + 10  # Servers get a moment to finish stopping.
+    while (left := leftover_servers(run_id)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if left:
+        _left_behind.update(left)
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _left_behind:
+        terminalreporter.section("servers left running")
+        for pid, command in _left_behind.items():
+            terminalreporter.write_line(f"FAILED: pid {pid} outlived the tests (now killed): {command}", red=True)
     if REPORT.is_file() and _times:
         terminalreporter.section("notebook times")
         terminalreporter.write(REPORT.read_text(encoding="utf-8"))
