@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 import aipath
-from aipath import curriculum
+from aipath import curriculum, data
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -119,3 +119,34 @@ def test_trained_mnist_cnn_is_built_once_then_cached(tmp_path: Path, monkeypatch
     weights.write_bytes(b"damaged")
     models.trained_mnist_cnn(device="cpu", quiet=True)
     assert len(calls) == 2, "a damaged cache is rebuilt"
+
+
+def test_digits_onnx_matches_torch_and_rebuilds_a_damaged_file(tmp_path: Path, monkeypatch) -> None:
+    """The served model: an ONNX export of the cached CNN, equal to PyTorch, rebuilt when its file is damaged."""
+    import torch
+
+    from aipath import models
+
+    monkeypatch.setenv("AIPATH_CACHE", str(tmp_path))
+
+    def quick_train(x, y, **kwargs):  # noqa: ANN001, ANN003, ANN202 - untrained weights are enough here.
+        torch.manual_seed(0)
+        return models.mnist_cnn().to(memory_format=torch.channels_last).eval()
+
+    monkeypatch.setattr(models, "train_mnist_cnn", quick_train)
+    path, metrics = models.digits_onnx(quiet=True)
+    assert metrics["max_abs_diff"] < 1e-4 and metrics["sha256"] == data.sha256sum(path)
+    session = models.onnx_session(path)
+    assert [i.name for i in session.get_inputs()] == ["pixels"]
+    pixels = np.random.default_rng(0).integers(0, 256, (3, 28, 28)).astype(np.float32)
+    cnn, _ = models.trained_mnist_cnn(device="cpu", quiet=True)
+    with torch.no_grad():  # The graph scales raw pixels itself, exactly as the CNN's training data was scaled.
+        expected = cnn(models.mnist_tensor(pixels.astype(np.uint8))).numpy()
+    np.testing.assert_allclose(session.run(["logits"], {"pixels": pixels})[0], expected, atol=1e-4)
+    again, metrics_again = models.digits_onnx(quiet=True)
+    assert again == path and metrics_again == metrics
+    damaged = bytearray(path.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF
+    path.write_bytes(bytes(damaged))
+    rebuilt, metrics_rebuilt = models.digits_onnx(quiet=True)
+    assert metrics_rebuilt["sha256"] == metrics["sha256"] == data.sha256sum(rebuilt), "the export is deterministic"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -21,6 +22,8 @@ OPTIONAL = {
     "jupyterlab": "working locally in JupyterLab",
     "mlflow": "stage 5 (MLOps)",
     "fastapi": "stage 5 (serving)",
+    "dvc": "stage 5 (data versioning)",
+    "sentence-transformers": "pretrained embeddings (stages 3 and 6)",
     "onnxruntime": "stage 4 (export)",
     "xgboost": "stage 2 (boosting)",
     "optuna": "stage 2 (tuning)",
@@ -91,6 +94,17 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                     else "no Jupyter kernel 'python3': run `make setup`")
     except ImportError:
         report.line("WARN", "jupyter_client is not installed: notebooks cannot run here")
+
+    print("Pretrained models (from installed packages, no download)")
+    from .pretrained import ModelNotInstalled, minilm_path
+
+    try:
+        report.line("ok", f"all-MiniLM-L6-v2 sentence encoder: {minilm_path()}")
+    except ModelNotInstalled as exc:
+        report.line("WARN", str(exc).replace("\n", " "))
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    report.line("ok" if browser else "WARN", f"Chromium for the browser test: {browser}" if browser else
+                "Chromium is not installed: the digits page's browser test is skipped (sudo apt-get install chromium)")
 
     print("Datasets" + (f" (repository: {root})" if root else " (no repository: files download on first use)"))
     statuses = data.verify()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -208,6 +209,12 @@ def digits_onnx(quiet: bool = False) -> tuple[Path, dict[str, Any]]:
         pixels = torch.tensor(x_test, dtype=torch.float32)
 
         def export(path: str) -> None:
+            # The TorchScript exporter (dynamo=False) needs no extra package; its deprecation notice is expected.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                _export(path)
+
+        def _export(path: str) -> None:
             torch.onnx.export(graph, (pixels[:1],), path, dynamo=False, opset_version=17,
                               input_names=["pixels"], output_names=["logits"],
                               dynamic_axes={"pixels": {0: "batch"}, "logits": {0: "batch"}})
