@@ -18,7 +18,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export MPLBACKEND ?= Agg
 
-.PHONY: setup lab test test-fast notebooks exercises clean help serve digits-image browser
+.PHONY: setup lab test test-fast notebooks exercises clean help serve digits-image system-tools
 
 help:
 	@echo "make lab    - set up (first time) and open the course in JupyterLab"
@@ -43,7 +43,7 @@ $(STAMP): requirements-lock.txt pyproject.toml
 lab: $(STAMP)
 	MPLBACKEND= $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT) $(ROOT_FLAG) $(LAB_ARGS) notebooks/00_start/01_welcome.ipynb
 
-test: $(STAMP) browser
+test: $(STAMP) system-tools
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope --nbval-lax tests notebooks solutions exercises
 
 test-fast: $(STAMP)
@@ -60,15 +60,19 @@ digits-image: $(STAMP)
 	  shutil.copy(p, 'services/digits/model/digits.onnx'); shutil.copy(p.with_suffix('.json'), 'services/digits/model/digits.json')"
 	docker build -t aipath/digits:latest services/digits
 
-# The browser test of the digits page drives Debian's Chromium (a test tool's own browser download needs the
-# internet). Installed here when missing and we may; otherwise the test says how to install it.
-browser:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+# System tools some tests drive, from Debian's packages: Chromium for the digits page's browser test (a test
+# tool's own browser download needs the internet) and promtool for the monitoring rules. Installed here when
+# missing and we may (root with apt-get); otherwise those tests say how to install them and are skipped.
+SYSTEM_TOOLS := chromium:chromium promtool:prometheus
+system-tools:
+	@missing=""; for pair in $(SYSTEM_TOOLS); do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing Chromium for the browser test..."; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null) \
-	      || echo "Could not install Chromium; the browser test will be skipped."; \
-	  else echo "Chromium is not installed (sudo apt-get install chromium); the browser test will be skipped."; fi; \
+	    echo "Installing$$missing for the browser and monitoring tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null) \
+	      || echo "Could not install$$missing; the tests that need them will be skipped."; \
+	  else echo "Not installed:$$missing (sudo apt-get install$$missing); the tests that need them are skipped."; fi; \
 	fi
 
 exercises: $(STAMP)

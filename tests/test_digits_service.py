@@ -47,7 +47,7 @@ def app_client(model: Path) -> Iterator[Any]:
     os.environ["DIGITS_MODEL"] = str(model)
     sys.path.insert(0, str(SERVICE))
     try:
-        for name in ("app", "schemas"):
+        for name in ("app", "schemas", "metrics"):
             sys.modules.pop(name, None)
         app = importlib.import_module("app")
         with TestClient(app.app) as test_client:
@@ -55,7 +55,7 @@ def app_client(model: Path) -> Iterator[Any]:
     finally:
         sys.path.remove(str(SERVICE))
         os.environ.pop("DIGITS_MODEL", None)
-        for name in ("app", "schemas"):
+        for name in ("app", "schemas", "metrics"):
             sys.modules.pop(name, None)
 
 
@@ -187,14 +187,14 @@ def test_server_stops_and_frees_its_port(model_file: Path) -> None:
         httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
 @pytest.mark.skipif(not CHROMIUM and not os.environ.get("CI"),
                     reason="needs Chromium: sudo apt-get install chromium (make test installs it when root)")
 def test_drawing_page_in_headless_chromium(server: servers.Server) -> None:
     """A person's path through the page: draw a stroke, press Predict, read the answer."""
-    assert CHROMIUM, "Chromium is missing: `make browser` installs Debian's chromium package"
+    assert CHROMIUM, "Chromium is missing: `make system-tools` installs Debian's chromium package"
     from playwright.sync_api import sync_playwright
 
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -267,10 +267,39 @@ def test_deployment_files_match_the_app(client: Any) -> None:
 def test_container_requirements_pinned_like_the_lock() -> None:
     lock = dict(line.split("==", 1) for line in (ROOT / "requirements-lock.txt").read_text().splitlines()
                 if "==" in line and not line.startswith("#"))
-    lock = {name.lower(): version for name, version in lock.items()}
+    lock = {name.lower().replace("_", "-"): version for name, version in lock.items()}
     pins = [line for line in (SERVICE / "requirements.txt").read_text().splitlines()
             if line and not line.startswith("#")]
-    assert {"fastapi", "uvicorn", "onnxruntime", "numpy", "pydantic"} <= {p.split("==")[0] for p in pins}
+    assert {"fastapi", "uvicorn", "onnxruntime", "numpy", "pydantic", "prometheus-client"} <= {p.split("==")[0] for p in pins}
     for pin in pins:
         name, version = pin.split("==")
-        assert lock[name.lower()] == version, f"{pin} differs from the lock ({lock[name.lower()]})"
+        key = name.lower().replace("_", "-")
+        assert lock[key] == version, f"{pin} differs from the lock ({lock[key]})"
+
+
+def _samples(text: str) -> dict[str, float]:
+    """Prometheus text format -> {'name{labels}': value}."""
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines() if line and not line.startswith("#")}
+
+
+def test_metrics_count_traffic_errors_predictions_and_inputs(model_file: Path) -> None:
+    x_test = data.load_mnist()[2]
+    with app_client(model_file) as client:  # A fresh app: its counters start at zero.
+        for i in range(3):
+            assert client.post("/predict", json=image(x_test[i].tolist())).status_code == 200
+        assert client.post("/predict/batch", json={"images": x_test[3:13].tolist()}).status_code == 200
+        assert client.post("/predict", json=image("nope")).status_code == 422
+        reply = client.get("/metrics")
+        assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/plain")
+        m = _samples(reply.text)
+    assert m['digits_requests_total{endpoint="/predict",status="200"}'] == 3
+    assert m['digits_requests_total{endpoint="/predict",status="422"}'] == 1
+    assert m['digits_requests_total{endpoint="/predict/batch",status="200"}'] == 1
+    assert m['digits_request_seconds_count{endpoint="/predict"}'] == 4
+    assert m["digits_images_total"] == 13 and m["digits_prediction_confidence_count"] == 13
+    assert sum(m[f'digits_predictions_total{{digit="{d}"}}'] for d in range(10)) == 13
+    assert m["digits_input_ink_fraction_count"] == 13
+    mean_pixel = m["digits_input_mean_pixel_sum"] / m["digits_input_mean_pixel_count"]
+    assert abs(mean_pixel - x_test[:13].mean()) < 1e-3
+    assert any(k.startswith("digits_model_info{version=\"digits-1.1-") and v == 1 for k, v in m.items())

@@ -4,8 +4,8 @@ Run it (from this folder):   uvicorn app:app --host 127.0.0.1 --port 8000
 or from the repository root:  make serve
 
 Endpoints: GET /health (the process is alive), GET /ready (the model is loaded), GET /model (what it expects),
-POST /predict (one image), POST /predict/batch (up to MAX_BATCH images), GET / (the drawing page),
-GET /docs (the OpenAPI page FastAPI writes from the schemas).
+POST /predict (one image), POST /predict/batch (up to MAX_BATCH images), GET /metrics (for Prometheus),
+GET / (the drawing page), GET /docs (the OpenAPI page FastAPI writes from the schemas).
 
 Configuration, by environment variable (the same in a container):
   DIGITS_MODEL           path of the ONNX model; unset: the course's model from ``aipath.models.digits_onnx()``
@@ -20,17 +20,20 @@ import hashlib
 import json
 import logging
 import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import metrics
 import numpy as np
 import onnxruntime as ort
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from schemas import (
     MAX_BATCH,
     BatchRequest,
@@ -54,12 +57,15 @@ class LoadedModel:
 
     def predict(self, pixels: np.ndarray) -> list[Prediction]:
         """pixels: float32 (n, 28, 28) in 0-255 -> one Prediction per image."""
+        metrics.observe_inputs(pixels)
         logits = self.session.run(["logits"], {"pixels": pixels})[0]
         logits = logits - logits.max(axis=1, keepdims=True)  # Stable softmax: exp never overflows.
         probs = np.exp(logits)
         probs /= probs.sum(axis=1, keepdims=True)
         rounded = [[round(float(v), 6) for v in p] for p in probs]
-        return [Prediction(digit=int(np.argmax(p)), confidence=max(p), probabilities=p) for p in rounded]
+        predictions = [Prediction(digit=int(np.argmax(p)), confidence=max(p), probabilities=p) for p in rounded]
+        metrics.observe_predictions([p.digit for p in predictions], [p.confidence for p in predictions])
+        return predictions
 
 
 def load_model() -> LoadedModel:
@@ -94,6 +100,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.model, app.state.load_error = None, None
     try:
         app.state.model = load_model()
+        metrics.MODEL.labels(version=app.state.model.version).set(1)
         log.info("model %s loaded", app.state.model.version)
     except Exception as error:  # noqa: BLE001 - reported through /ready.
         app.state.load_error = f"{type(error).__name__}: {error}"
@@ -118,6 +125,18 @@ async def limit_body_size(request: Request, call_next: Any) -> Any:
         return _error(413, f"request body is {int(length):,} bytes; the limit is {MAX_BODY:,}",
                       f"send at most {MAX_BATCH} images per request to /predict/batch")
     return await call_next(request)
+
+
+@app.middleware("http")
+async def count_and_time(request: Request, call_next: Any) -> Any:
+    # Registered after limit_body_size, so it runs first and also counts the 413s that one sends.
+    start = time.perf_counter()
+    response = await call_next(request)
+    route = request.scope.get("route")
+    endpoint = getattr(route, "path", "other")  # The template, never the raw URL: bounded label values.
+    metrics.REQUESTS.labels(endpoint=endpoint, status=str(response.status_code)).inc()
+    metrics.LATENCY.labels(endpoint=endpoint).observe(time.perf_counter() - start)
+    return response
 
 
 @app.exception_handler(RequestValidationError)
@@ -182,6 +201,12 @@ def predict_batch(body: BatchRequest, request: Request) -> Any:
         return model
     return BatchResponse(predictions=model.predict(np.asarray(body.images, dtype=np.float32)),
                          model_version=model.version)
+
+
+@app.get("/metrics", include_in_schema=False)
+def prometheus_metrics() -> Response:
+    """The service's counters and histograms in Prometheus's text format (scraped, not read by people)."""
+    return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
 @app.get("/", include_in_schema=False)

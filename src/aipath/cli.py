@@ -102,7 +102,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         report.line("ok", f"all-MiniLM-L6-v2 sentence encoder: {minilm_path()}")
     except ModelNotInstalled as exc:
         report.line("WARN", str(exc).replace("\n", " "))
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     report.line("ok" if browser else "WARN", f"Chromium for the browser test: {browser}" if browser else
                 "Chromium is not installed: the digits page's browser test is skipped (sudo apt-get install chromium)")
 
