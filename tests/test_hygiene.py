@@ -87,7 +87,7 @@ def test_lesson_structure(path: Path) -> None:
 
 
 def test_ruff_is_clean_on_code_and_notebooks() -> None:
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "src", "tests", "tools", "benchmarks", "services",
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "src", "tests", "tools", "benchmarks", "services", "pipelines",
                              "conftest.py", *KINDS], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
