@@ -71,3 +71,21 @@ def test_server_dies_with_a_killed_kernel(tmp_path: Path) -> None:
     while _alive(server_pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(server_pid), "the server outlived the process that started it"
+
+
+def test_a_server_started_from_a_worker_thread_outlives_the_thread(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    port = servers.free_port()
+    with ThreadPoolExecutor(1) as pool:
+        server = pool.submit(servers.start, HTTP + [str(port)], f"http://127.0.0.1:{port}/", cwd=tmp_path).result()
+    time.sleep(1)  # The thread is gone; the server must still answer.
+    try:
+        assert server.running
+        import urllib.request
+
+        with urllib.request.urlopen(server.url + "/", timeout=5) as reply:
+            assert reply.status == 200
+    finally:
+        server.stop()
+    assert not _alive(server.pid)

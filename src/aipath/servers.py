@@ -2,7 +2,8 @@
 
 A lesson shows the command it runs; this module carries the plumbing around it: a free port, waiting until the
 server answers, keeping its log, and stopping it when the notebook ends, even if the kernel is killed (on Linux the
-child is told to exit with its parent). Every child carries ``AIPATH_SERVER_OF`` in its environment, so the test
+child is told to exit with its parent when started from the main thread; from another thread it is stopped at
+exit). Every child carries ``AIPATH_SERVER_OF`` in its environment, so the test
 suite can prove that no server outlived its notebook.
 """
 
@@ -15,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -39,15 +41,29 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec.
+def _own_group() -> None:  # pragma: no cover - runs in the child between fork and exec.
+    os.setpgrp()  # Own process group, so stop() reaches the server's own children (workers) too.
+
+
+def _own_group_and_die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec.
     try:
         import ctypes
 
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: SIGTERM when the parent (the kernel) dies.
+        # PR_SET_PDEATHSIG: SIGTERM when the parent dies. Linux ties this to the *thread* that started the child,
+        # so it is only asked for from the main thread (a worker thread's exit would kill the server early).
+        libc.prctl(1, signal.SIGTERM)
     except OSError:
         pass
-    os.setpgrp()  # Own process group, so stop() reaches the server's own children (workers) too.
+    _own_group()
+
+
+def _child_setup() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    if threading.current_thread() is threading.main_thread():
+        return _own_group_and_die_with_parent
+    return _own_group
 
 
 class Server:
@@ -65,7 +81,7 @@ class Server:
         child_env["AIPATH_SERVER_OF"] = os.environ.get("AIPATH_TEST_RUN", str(os.getpid()))
         self.process = subprocess.Popen(
             self.command, cwd=cwd, env=child_env, stdout=self._log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            stdin=subprocess.DEVNULL, preexec_fn=_child_setup(),
         )
         _running.append(self)
         try:
