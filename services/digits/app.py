@@ -151,10 +151,20 @@ async def invalid_request(request: Request, exc: RequestValidationError) -> JSON
                   details)
 
 
-def _model(request: Request) -> LoadedModel | JSONResponse:
+class ModelNotReady(Exception):
+    """An endpoint needs the model, but it did not load: answered 503 with the reason."""
+
+
+@app.exception_handler(ModelNotReady)
+async def not_ready(request: Request, exc: ModelNotReady) -> JSONResponse:
+    return _error(503, "the model is not loaded", str(exc))
+
+
+def _model(request: Request) -> LoadedModel:
+    """The loaded model, for an endpoint that needs it (raises ModelNotReady when it failed to load)."""
     model = request.app.state.model
     if model is None:
-        return _error(503, "the model is not loaded", str(request.app.state.load_error))
+        raise ModelNotReady(request.app.state.load_error)
     return model
 
 
@@ -168,16 +178,12 @@ def health() -> dict[str, str]:
 def ready(request: Request) -> Any:
     """Readiness: the model is loaded and requests can be served. (Kubernetes sends traffic only then.)"""
     model = _model(request)
-    if isinstance(model, JSONResponse):
-        return model
     return {"status": "ready", "model_version": model.version}
 
 
 @app.get("/model", response_model=ModelInfo, responses={503: {"model": ErrorResponse}})
 def model_info(request: Request) -> Any:
     model = _model(request)
-    if isinstance(model, JSONResponse):
-        return model
     return ModelInfo(model_version=model.version, input="image: 28x28 pixels, 0-255, white digit on black",
                      output="digit, confidence and 10 probabilities", max_batch=MAX_BATCH,
                      test_accuracy=model.info.get("test_accuracy"))
@@ -187,8 +193,6 @@ def model_info(request: Request) -> Any:
           responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
 def predict(body: PredictRequest, request: Request) -> Any:
     model = _model(request)
-    if isinstance(model, JSONResponse):
-        return model
     prediction = model.predict(np.asarray([body.image], dtype=np.float32))[0]
     return PredictResponse(**prediction.model_dump(), model_version=model.version)
 
@@ -197,8 +201,6 @@ def predict(body: PredictRequest, request: Request) -> Any:
           responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
 def predict_batch(body: BatchRequest, request: Request) -> Any:
     model = _model(request)
-    if isinstance(model, JSONResponse):
-        return model
     return BatchResponse(predictions=model.predict(np.asarray(body.images, dtype=np.float32)),
                          model_version=model.version)
 
