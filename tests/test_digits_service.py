@@ -66,12 +66,16 @@ def client(model_file: Path) -> Iterator[Any]:
         yield test_client
 
 
+def uvicorn(port: int) -> list[str]:
+    """The start command of the Dockerfile and `make serve`, on loopback and a free port."""
+    return [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port)]
+
+
 @pytest.fixture(scope="module")
 def server(model_file: Path) -> Iterator[servers.Server]:
     """The service as it runs for real: uvicorn in its own process, on a free port, spoken to over HTTP."""
     port = servers.free_port()
-    command = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port)]
-    with servers.start(command, f"http://127.0.0.1:{port}/ready", cwd=SERVICE,
+    with servers.start(uvicorn(port), f"http://127.0.0.1:{port}/ready", cwd=SERVICE,
                        env={"DIGITS_MODEL": str(model_file)}, name="digits") as running:
         yield running
     assert not running.running
@@ -177,8 +181,7 @@ def test_uvicorn_over_http(server: servers.Server) -> None:
 
 def test_server_stops_and_frees_its_port(model_file: Path) -> None:
     port = servers.free_port()
-    command = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", str(port)]
-    running = servers.start(command, f"http://127.0.0.1:{port}/health", cwd=SERVICE,
+    running = servers.start(uvicorn(port), f"http://127.0.0.1:{port}/health", cwd=SERVICE,
                             env={"DIGITS_MODEL": str(model_file)})
     pid = running.pid
     running.stop()

@@ -212,12 +212,9 @@ def digits_onnx(quiet: bool = False) -> tuple[Path, dict[str, Any]]:
             # The TorchScript exporter (dynamo=False) needs no extra package; its deprecation notice is expected.
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
-                _export(path)
-
-        def _export(path: str) -> None:
-            torch.onnx.export(graph, (pixels[:1],), path, dynamo=False, opset_version=17,
-                              input_names=["pixels"], output_names=["logits"],
-                              dynamic_axes={"pixels": {0: "batch"}, "logits": {0: "batch"}})
+                torch.onnx.export(graph, (pixels[:1],), path, dynamo=False, opset_version=17,
+                                  input_names=["pixels"], output_names=["logits"],
+                                  dynamic_axes={"pixels": {0: "batch"}, "logits": {0: "batch"}})
 
         _atomic_write(target, export)
         with torch.no_grad():
