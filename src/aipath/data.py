@@ -393,6 +393,33 @@ def load_bank_marketing() -> pd.DataFrame:
     return pd.read_csv(path("bank_marketing", "bank.csv"), sep=";")
 
 
+def load_course_notes() -> pd.DataFrame:
+    """This course's own lesson prose (stages 0-5), one row per section: 558 rows.
+
+    Columns ``id`` (``<stage>/<lesson>#<n>``), ``lesson``, ``lesson_title``, ``section`` and ``text``. A frozen
+    snapshot built by ``tools/course_notes.py``: queries labelled against it stay valid as the lessons evolve.
+    """
+    return pd.read_json(path("course_notes", "sections.jsonl"), lines=True, dtype=False)
+
+
+class SupportFAQ(NamedTuple):
+    """The support-bot corpus: ``faq`` (id, intent, question, answer) and labelled user ``questions``."""
+
+    faq: pd.DataFrame
+    questions: pd.DataFrame
+
+
+def load_support_faq() -> SupportFAQ:
+    """A help-centre FAQ of a fictional online course platform, written for this course, with labelled questions.
+
+    ``questions`` has ``question``, ``intent``, ``faq_id`` (missing when the FAQ cannot answer it: the bot should
+    say so) and ``split`` (``dev`` to build with, ``test`` to report on once).
+    """
+    faq = pd.read_json(path("support_faq", "faq.jsonl"), lines=True, dtype=False)
+    questions = pd.read_json(path("support_faq", "questions.jsonl"), lines=True, dtype=False)
+    return SupportFAQ(faq, questions)
+
+
 LOADERS: dict[str, Callable[[], Any]] = {
     "mnist": load_mnist,
     "fashion_mnist": load_fashion_mnist,
@@ -405,6 +432,8 @@ LOADERS: dict[str, Callable[[], Any]] = {
     "tiny_shakespeare": load_tiny_shakespeare,
     "restaurant_ratings": load_restaurant_ratings,
     "bank_marketing": load_bank_marketing,
+    "course_notes": load_course_notes,
+    "support_faq": load_support_faq,
 }
 
 
