@@ -31,6 +31,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("AIPATH_DATA", tempfile.mkdtemp(prefix="aipath-test-data-"))
     # Servers started through aipath.servers carry this id, so the run can prove none outlived its notebook.
     os.environ.setdefault("AIPATH_TEST_RUN", uuid.uuid4().hex)
+    # Every model comes from an installed package: a code path that reaches a model hub fails instead of hanging.
+    for flag in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ[flag] = "1"
 
 
 def leftover_servers(run_id: str) -> dict[int, str]:

@@ -77,6 +77,20 @@ def test_tabular_shapes_and_quirks() -> None:
     assert bank.shape == (4521, 17) and (bank["y"] == "yes").sum() == 521
 
 
+def test_text_datasets_written_for_the_course() -> None:
+    notes = data.load_course_notes()
+    assert notes.shape == (558, 5) and notes["id"].is_unique
+    assert notes["lesson"].nunique() == 39 and (notes["text"].str.split().str.len() >= 25).all()
+    faq, questions = data.load_support_faq()
+    assert faq["id"].is_unique and faq[["intent", "question", "answer"]].notna().all().all()
+    answerable = questions["faq_id"].dropna()
+    assert answerable.isin(faq["id"]).all(), "every labelled question must point at an existing FAQ entry"
+    assert 0 < questions["faq_id"].isna().sum() < len(questions), "some, not all, questions are out of scope"
+    assert set(questions["split"]) == {"dev", "test"}
+    extra = set(questions["intent"]) - set(faq["intent"])
+    assert len(extra) <= 1, f"intents beyond the FAQ's, other than one for out-of-scope questions: {extra}"
+
+
 def test_load_by_name_and_unknown_names() -> None:
     assert isinstance(data.load("tips"), pd.DataFrame)
     with pytest.raises(data.DatasetError, match="Known datasets"):
