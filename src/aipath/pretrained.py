@@ -135,7 +135,7 @@ def smollm2_path(quiet: bool = False) -> Path:
     root = cache_dir() / "models"
     root.mkdir(parents=True, exist_ok=True)
     folder = root / f"smollm2-135m-instruct-v{SMOLLM2_CACHE_VERSION}"
-    stamp = f"{gguf.stat().st_size} {SMOLLM2_CACHE_VERSION}"
+    stamp = _smollm2_stamp(gguf)
     with exclusive(root / f"{folder.name}.lock"):  # Parallel notebooks convert it once.
         if _smollm2_complete(folder, stamp):
             return folder
@@ -158,6 +158,11 @@ def _quiet_transformers() -> Iterator[None]:
     finally:
         hf_logging.set_verbosity(verbosity)
         hf_logging.enable_progress_bar()
+
+
+def _smollm2_stamp(gguf: Path) -> str:
+    """What a cached conversion must record to be reused: the source file's size and the conversion's version."""
+    return f"{gguf.stat().st_size} {SMOLLM2_CACHE_VERSION}"
 
 
 def _smollm2_complete(folder: Path, stamp: str) -> bool:
